@@ -452,3 +452,20 @@ def synthetic_ratings(
             rows.append((user, item + 1, 5, 1_000_000 + 60 * step))
             item = successor[item] if rng.random() < follow else rng.choice(n_items, p=popularity)
     return pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"])
+
+
+def timestamp_ties(data: SeqData) -> dict[str, float]:
+    """How often equal timestamps make the tie order decide a user's sequence.
+
+    `consecutive`: share of consecutive pairs in a user's sequence that share a
+    second. `test_target`: share of users whose test item shares its second with
+    the item before it (the validation item), so the tie rule picks the test target.
+    """
+    same = data.timestamps[1:] == data.timestamps[:-1]  # pair (i, i + 1)
+    within_user = np.ones(len(same), dtype=bool)
+    within_user[data.offsets[2:-1].numpy() - 1] = False  # a pair across two users is no pair
+    last = data.offsets[2:].numpy() - 1
+    return {
+        "consecutive": float(same[within_user].mean()),
+        "test_target": float((data.timestamps[last] == data.timestamps[last - 1]).mean()),
+    }

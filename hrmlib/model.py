@@ -105,9 +105,9 @@ class _LinearCrossEntropy(torch.autograd.Function):
         for start in range(0, len(h), chunk):
             h_c, t_c = h[start : start + chunk], targets[start : start + chunk]
             rows = torch.arange(len(h_c), device=h.device)
-            probs = torch.log_softmax(h_c @ weight.T, dim=1)  # (chunk, n_items + 1)
-            total -= probs[rows, t_c].sum()
-            probs.exp_()
+            probs = torch.softmax(h_c @ weight.T, dim=1)  # (chunk, n_items + 1)
+            # The loss is only reported; its gradient below is exact whatever the clamp does.
+            total -= probs[rows, t_c].clamp(min=torch.finfo(probs.dtype).tiny).log().sum()
             probs[rows, t_c] -= 1  # d loss / d logits = softmax - one_hot
             torch.mm(probs, weight, out=grad_h[start : start + chunk])
             grad_weight.addmm_(probs.T, h_c)

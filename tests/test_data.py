@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import ratings_frame, write_ml1m
 
+from conftest import ratings_frame, write_ml1m
 from hrmlib import Config, prepare, synthetic_ratings
 from hrmlib import data as hd
 
@@ -248,3 +248,11 @@ def test_to_device_keeps_everything():
     moved = data.to("cpu")
     assert moved.stats() == data.stats()
     assert torch.equal(moved.history(moved.test, 3), data.history(data.test, 3))
+
+
+def test_timestamp_ties_by_hand():
+    # user 1: t = 5, 5, 6, 6 (pairs: tie, no, tie; test item 4 ties with item 3)
+    # user 2: t = 1, 2, 3 (no ties); the pair across users (6 then 1) is not counted
+    rows = [(1, 1, 5, 5), (1, 2, 5, 5), (1, 3, 5, 6), (1, 4, 5, 6), (2, 1, 5, 1), (2, 2, 5, 2), (2, 3, 5, 3)]
+    data = prepare(Config(dataset="synthetic", k_core=1, high_order=1), ratings=ratings_frame(rows))
+    assert hd.timestamp_ties(data) == {"consecutive": 2 / 5, "test_target": 1 / 2}
