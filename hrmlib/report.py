@@ -27,16 +27,16 @@ def recbole_on_copy() -> pd.DataFrame:
 
 def trials(results: list[dict], **settings) -> pd.DataFrame:
     """One row per result whose config matches `settings`: grid keys, seed, tie order, epochs, seconds, metrics."""
+    settings_columns = [*GRID_KEYS, "seed", "tie_order", "tie_seed", "epochs_run", "best_epoch", "seconds"]
+    metric_columns = [f"{split}_{m}@10" for split in ("valid", "test") for m in METRICS]
     rows = []
     for r in results:
         c = r["config"]
         if any(c[name] != value for name, value in settings.items()):
             continue
-        row = {name: c[name] for name in [*GRID_KEYS, "seed", "tie_order", "tie_seed"]}
-        row.update(epochs_run=r["epochs_run"], best_epoch=r["best_epoch"], seconds=r["seconds"])
-        row.update({f"{split}_{m}@10": r[split][f"{m}@10"] for split in ("valid", "test") for m in METRICS})
-        rows.append(row)
-    return pd.DataFrame(rows)
+        row = [c[name] for name in settings_columns[:5]] + [r["epochs_run"], r["best_epoch"], r["seconds"]]
+        rows.append(row + [r[split][f"{m}@10"] for split in ("valid", "test") for m in METRICS])
+    return pd.DataFrame(rows, columns=settings_columns + metric_columns)
 
 
 def against_published(ours: pd.DataFrame) -> pd.DataFrame:
