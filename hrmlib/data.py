@@ -111,6 +111,11 @@ def read_file(dataset: str, name: str, root: str | os.PathLike | None = None, do
     if extracted.is_file():
         return extracted.read_bytes()
     if not archive.is_file():
+        if extracted.parent.is_dir():  # a folder without this file: never download over it
+            raise FileNotFoundError(
+                f"{extracted} is missing from the extracted folder; put the whole of GroupLens's "
+                f"{dataset} archive ({source.url}) there, or its zip as {archive}"
+            )
         if not download:
             raise FileNotFoundError(_missing_message(source, root))
         _download(source, archive)

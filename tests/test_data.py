@@ -195,6 +195,14 @@ def test_offline_without_files_says_where_to_put_the_archive(monkeypatch, tmp_pa
         hd.read_file("ml-1m", "ratings.dat", tmp_path, download=False)
 
 
+def test_incomplete_folder_is_named_and_nothing_is_downloaded(tmp_path):
+    (tmp_path / "ml-100k").mkdir()
+    (tmp_path / "ml-100k" / "u.data").write_text("1\t2\t3\t4\n")
+    with pytest.raises(FileNotFoundError, match=r"u\.item is missing from the extracted folder"):
+        hd.load_movies("ml-100k", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ml-100k"]
+
+
 def test_corrupt_archive_is_named(tmp_path):
     (tmp_path / "ml-1m.zip").write_bytes(b"this is not a zip file")
     with pytest.raises(ValueError, match=r"ml-1m\.zip is not a readable zip archive.*Delete it"):
