@@ -18,38 +18,24 @@ import torch
 
 from hrmlib.config import Config
 from hrmlib.data import SeqData, prepare
-from hrmlib.model import HRM
-from hrmlib.train import evaluate, machine, pick_device, seed_everything, train_epoch
+from hrmlib.train import Trainer, machine
 
 
 def bench(config: Config, data: SeqData | None = None, epochs: int = 2, root: str | None = None) -> dict:
     """Time `epochs` training epochs, full evaluations and the plain-multiply bound."""
-    data = data if data is not None else prepare(config, root)
-    device = pick_device(config.device)
-    seed_everything(config.seed)
-    data = data.to(device)
-    model = HRM(data.n_users, data.n_items, config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    shuffler = torch.Generator(device=device).manual_seed(config.seed)
-    users, targets = data.train.users, data.targets(data.train)
-    history = data.history(data.train, config.high_order)
-
-    epoch_seconds = [
-        _timed(lambda: train_epoch(model, optimizer, users, history, targets, config.batch_size, shuffler), device)
-        for _ in range(epochs)
-    ]
-    eval_seconds = [
-        _timed(lambda: evaluate(model, data, data.valid, config.topk, config.eval_batch_size), device) for _ in range(5)
-    ]
-    matmul = matmul_seconds(len(users), config.batch_size, data.n_items + 1, config.embedding_size, device)
+    trainer = Trainer.create(config, data if data is not None else prepare(config, root))
+    device, n_train = trainer.data.items.device, len(trainer.data.train)
+    epoch_seconds = [_timed(trainer.epoch, device) for _ in range(epochs)]
+    eval_seconds = [_timed(lambda: trainer.evaluate(trainer.data.valid), device) for _ in range(5)]
+    matmul = matmul_seconds(n_train, config.batch_size, trainer.data.n_items + 1, config.embedding_size, device)
     epoch = statistics.median(epoch_seconds)
     return {
         "config": config.to_dict(),
-        "n_train": len(users),
+        "n_train": n_train,
         "epoch_seconds": epoch_seconds,
         "seconds_per_epoch": epoch,
         "seconds_per_evaluation": statistics.median(eval_seconds),
-        "examples_per_second": len(users) / epoch,
+        "examples_per_second": n_train / epoch,
         "matmul_seconds_per_epoch": matmul,
         "epoch_over_matmul": epoch / matmul,
         "peak_memory_mib": _peak_memory_mib(device),

@@ -6,6 +6,7 @@ import os
 import platform
 import random
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -97,27 +98,45 @@ def recommend(model: HRM, data: SeqData, split: Split, k: int = 10) -> torch.Ten
     return scores.topk(k, dim=1).indices
 
 
-def train_epoch(
-    model: HRM,
-    optimizer: torch.optim.Optimizer,
-    users: torch.Tensor,
-    history: torch.Tensor,
-    targets: torch.Tensor,
-    batch_size: int,
-    shuffler: torch.Generator,
-) -> float:
-    """One pass over the training examples in a fresh random order; returns the mean loss."""
-    model.train()
-    order = torch.randperm(len(users), generator=shuffler, device=users.device)
-    loss_sum = torch.zeros((), device=users.device)
-    for start in range(0, len(order), batch_size):
-        batch = order[start : start + batch_size]
-        loss = model.loss(users[batch], history[batch], targets[batch])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        loss_sum += loss.detach() * len(batch)  # stays on the device: no sync per batch
-    return loss_sum.item() / len(order)
+@dataclass
+class Trainer:
+    """What one trial trains with, built in a fixed, seeded order by `Trainer.create`."""
+
+    config: Config
+    data: SeqData  # on the training device
+    model: HRM
+    optimizer: torch.optim.Optimizer
+    shuffler: torch.Generator
+    history: torch.Tensor  # (n_train, high_order): every training example's window, cut once
+
+    @classmethod
+    def create(cls, config: Config, data: SeqData) -> Trainer:
+        device = pick_device(config.device)
+        seed_everything(config.seed)
+        data = data.to(device)
+        model = HRM(data.n_users, data.n_items, config).to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        shuffler = torch.Generator(device=device).manual_seed(config.seed)
+        return cls(config, data, model, optimizer, shuffler, data.history(data.train, config.high_order))
+
+    def epoch(self) -> float:
+        """One pass over the training examples in a fresh random order; returns the mean loss."""
+        users, targets = self.data.train.users, self.data.targets(self.data.train)
+        self.model.train()
+        order = torch.randperm(len(users), generator=self.shuffler, device=users.device)
+        loss_sum = torch.zeros((), device=users.device)
+        for start in range(0, len(order), self.config.batch_size):
+            batch = order[start : start + self.config.batch_size]
+            loss = self.model.loss(users[batch], self.history[batch], targets[batch])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            loss_sum += loss.detach() * len(batch)  # stays on the device: no sync per batch
+        return loss_sum.item() / len(order)
+
+    def evaluate(self, split: Split) -> dict[str, float]:
+        """Full-ranking metrics of the model as it is now on one split of `self.data`."""
+        return evaluate(self.model, self.data, split, self.config.topk, self.config.eval_batch_size)
 
 
 def fit(
@@ -134,26 +153,17 @@ def fit(
     metrics, seconds, machine; ready for JSON) and the trained model.
     """
     started = time.perf_counter()
-    data = data if data is not None else prepare(config, root)
-    device = pick_device(config.device)
-    seed_everything(config.seed)
-    data = data.to(device)
-    model = HRM(data.n_users, data.n_items, config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    shuffler = torch.Generator(device=device).manual_seed(config.seed)
-
-    # Prepared once: every training example's window of the last high_order items.
-    users, targets = data.train.users, data.targets(data.train)
-    history = data.history(data.train, config.high_order)  # (n_train, high_order)
+    trainer = Trainer.create(config, data if data is not None else prepare(config, root))
+    model, data = trainer.model, trainer.data
 
     best_score, best_epoch, best_state, waited = -float("inf"), -1, None, 0
     epochs = []
     bar = tqdm(range(config.epochs), desc=f"HRM ho={config.high_order} lr={config.learning_rate}", disable=not progress)
     for epoch in bar:
         tick = time.perf_counter()
-        loss = train_epoch(model, optimizer, users, history, targets, config.batch_size, shuffler)
+        loss = trainer.epoch()
         train_seconds = time.perf_counter() - tick
-        valid = evaluate(model, data, data.valid, config.topk, config.eval_batch_size)
+        valid = trainer.evaluate(data.valid)
         epochs.append(
             {
                 "epoch": epoch,
@@ -174,7 +184,7 @@ def fit(
             break
 
     model.load_state_dict(best_state)
-    test = evaluate(model, data, data.test, config.topk, config.eval_batch_size)
+    test = trainer.evaluate(data.test)
     result = {
         "config": config.to_dict(),
         "key": config.key(),
@@ -185,6 +195,6 @@ def fit(
         "valid": epochs[best_epoch]["valid"],
         "test": test,
         "history": epochs,
-        "machine": machine(device),
+        "machine": machine(data.items.device),
     }
     return result, model
