@@ -26,8 +26,8 @@ def recbole_on_copy() -> pd.DataFrame:
 
 
 def trials(results: list[dict], **settings) -> pd.DataFrame:
-    """One row per result whose config matches `settings`: grid keys, seed, tie order, epochs, seconds, metrics."""
-    settings_columns = [*GRID_KEYS, "seed", "tie_order", "tie_seed", "epochs_run", "best_epoch", "seconds"]
+    """One row per result whose config matches `settings`: its settings, epochs, seconds, machine and metrics."""
+    settings_columns = [*GRID_KEYS, "seed", "tie_order", "tie_seed", "epochs_run", "best_epoch", "seconds", "machine"]
     metric_columns = [f"{split}_{m}@10" for split in ("valid", "test") for m in METRICS]
     rows = []
     for r in results:
@@ -35,6 +35,7 @@ def trials(results: list[dict], **settings) -> pd.DataFrame:
         if any(c[name] != value for name, value in settings.items()):
             continue
         row = [c[name] for name in settings_columns[:5]] + [r["epochs_run"], r["best_epoch"], r["seconds"]]
+        row.append(f"{r['machine']['device_name']}, {r['machine']['threads']} threads")
         rows.append(row + [r[split][f"{m}@10"] for split in ("valid", "test") for m in METRICS])
     return pd.DataFrame(rows, columns=settings_columns + metric_columns)
 

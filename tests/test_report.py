@@ -14,6 +14,7 @@ def _result(high_order, learning_rate, value, seed=2020, tie_order="file"):
         "seconds": 60.0,
         "valid": metrics,
         "test": metrics,
+        "machine": {"device": "cpu", "device_name": "test CPU", "threads": 2, "torch": "2.13.0"},
     }
 
 
@@ -29,6 +30,8 @@ def test_trials_filter_and_against_published():
     results = [_result(3, 0.003, 0.15), _result(3, 0.003, 0.17, seed=1), _result(1, 0.001, 0.1, tie_order="reversed")]
     ours = report.trials(results, seed=2020, tie_order="file")
     assert len(ours) == 1 and ours.iloc[0]["test_recall@10"] == 0.15
+    assert ours.iloc[0]["machine"] == "test CPU, 2 threads"
+    assert ours.iloc[0]["machine"] == "test CPU, 2 threads"
     table = report.against_published(ours).set_index(["high_order", "learning_rate", "split"])
     row = table.loc[(3, 0.003, "test")]
     assert row["published recall@10"] == 0.1545
