@@ -31,7 +31,6 @@ def test_trials_filter_and_against_published():
     ours = report.trials(results, seed=2020, tie_order="file")
     assert len(ours) == 1 and ours.iloc[0]["test_recall@10"] == 0.15
     assert ours.iloc[0]["machine"] == "test CPU, 2 threads"
-    assert ours.iloc[0]["machine"] == "test CPU, 2 threads"
     table = report.against_published(ours).set_index(["high_order", "learning_rate", "split"])
     row = table.loc[(3, 0.003, "test")]
     assert row["published recall@10"] == 0.1545
