@@ -279,9 +279,12 @@ def k_core(interactions: pd.DataFrame, k: int = 10) -> pd.DataFrame:
 
 
 def sort_interactions(interactions: pd.DataFrame, tie_order: str = "file", tie_seed: int = 0) -> pd.DataFrame:
-    """Sort by (user, timestamp); `tie_order` decides ratings that share a timestamp.
+    """Sort by (user, timestamp) as RecBole does; `tie_order` decides ratings that tie.
 
-    "file" keeps the order of the ratings file (RecBole's stable sort),
+    RecBole stores timestamps as 32-bit floats, which near 10^9 seconds step
+    by 64 s, and sorts them with a stable sort. So ratings of a user within the
+    same 64-second step tie, and keep the order of the ratings file. We sort on
+    the same float32 keys. `tie_order` "file" keeps the file's order (RecBole),
     "reversed" turns it round, "random" shuffles it with `tie_seed`.
     """
     if tie_order == "file":
@@ -292,7 +295,8 @@ def sort_interactions(interactions: pd.DataFrame, tie_order: str = "file", tie_s
         tie = np.random.default_rng(tie_seed).permutation(len(interactions))
     else:
         raise ValueError(f"tie_order must be 'file', 'reversed' or 'random', got {tie_order!r}")
-    order = np.lexsort((tie, interactions["timestamp"].to_numpy(), interactions["user"].to_numpy()))
+    time = interactions["timestamp"].to_numpy().astype(np.float32)  # RecBole's precision
+    order = np.lexsort((tie, time, interactions["user"].to_numpy()))
     return interactions.iloc[order].reset_index(drop=True)
 
 
@@ -460,17 +464,19 @@ def synthetic_ratings(
 
 
 def timestamp_ties(data: SeqData) -> dict[str, float]:
-    """How often equal timestamps make the tie order decide a user's sequence.
+    """How often tied timestamps leave a user's order to the tie rule.
 
-    `consecutive`: share of consecutive pairs in a user's sequence that share a
-    second. `test_target`: share of users whose test item shares its second with
-    the item before it (the validation item), so the tie rule picks the test target.
+    Ties are counted at RecBole's float32 precision (64-second steps), the one
+    the sort uses, and, for comparison, at the exact second. `consecutive`:
+    share of consecutive pairs in a user's sequence that tie. `test_target`:
+    share of users whose test item ties with the item before it (the
+    validation item), so the tie rule picks the test target.
     """
-    same = data.timestamps[1:] == data.timestamps[:-1]  # pair (i, i + 1)
-    within_user = np.ones(len(same), dtype=bool)
+    within_user = np.ones(data.n_interactions - 1, dtype=bool)
     within_user[data.offsets[2:-1].numpy() - 1] = False  # a pair across two users is no pair
     last = data.offsets[2:].numpy() - 1
-    return {
-        "consecutive": float(same[within_user].mean()),
-        "test_target": float((data.timestamps[last] == data.timestamps[last - 1]).mean()),
-    }
+    result = {}
+    for name, t in (("", data.timestamps.astype(np.float32)), ("exact_", data.timestamps)):
+        result[f"{name}consecutive"] = float((t[1:] == t[:-1])[within_user].mean())
+        result[f"{name}test_target"] = float((t[last] == t[last - 1]).mean())
+    return result

@@ -55,6 +55,16 @@ def test_sort_is_stable_on_equal_timestamps():
     assert shuffled[3] == tuple(hd.sort_interactions(interactions, "random", 3)["item"][:3])  # seeded
 
 
+def test_timestamps_tie_at_recbole_float32_precision():
+    # 978300019 and 978300055 are 36 s apart but the same float32 (RecBole stores timestamps so):
+    # the tie keeps file order, which here puts the later rating first.
+    interactions = pd.DataFrame(
+        {"user": [1, 1, 1], "item": [7, 8, 9], "timestamp": [978300055, 978300019, 978300103], "row": [0, 1, 2]}
+    )
+    assert hd.sort_interactions(interactions, "file")["item"].tolist() == [7, 8, 9]
+    assert hd.sort_interactions(interactions, "reversed")["item"].tolist() == [8, 7, 9]
+
+
 def _sequence_data(lengths, max_history=50):
     rows, item = [], 1
     for user, n in enumerate(lengths, start=1):
@@ -263,4 +273,5 @@ def test_timestamp_ties_by_hand():
     # user 2: t = 1, 2, 3 (no ties); the pair across users (6 then 1) is not counted
     rows = [(1, 1, 5, 5), (1, 2, 5, 5), (1, 3, 5, 6), (1, 4, 5, 6), (2, 1, 5, 1), (2, 2, 5, 2), (2, 3, 5, 3)]
     data = prepare(Config(dataset="synthetic", k_core=1, high_order=1), ratings=ratings_frame(rows))
-    assert hd.timestamp_ties(data) == {"consecutive": 2 / 5, "test_target": 1 / 2}
+    ties = hd.timestamp_ties(data)
+    assert ties == {"consecutive": 2 / 5, "test_target": 1 / 2, "exact_consecutive": 2 / 5, "exact_test_target": 1 / 2}

@@ -44,6 +44,6 @@ def test_tie_orders_change_targets_not_the_dataset(ml1m):
     assert reversed_order.stats() == file_order.stats()
     changed = (file_order.targets(file_order.test) != reversed_order.targets(reversed_order.test)).float().mean()
     ties = timestamp_ties(file_order)
-    assert 0.3 < ties["test_target"] < 0.6
-    assert changed > 0.3  # roughly the users whose last two ratings share a second
+    assert 0.3 < ties["exact_test_target"] < ties["test_target"] < 0.8
+    assert changed > 0.5  # the users whose last two ratings tie at RecBole's float32 precision
     assert torch.equal(torch.sort(file_order.items).values, torch.sort(reversed_order.items).values)
