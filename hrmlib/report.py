@@ -35,7 +35,8 @@ def trials(results: list[dict], **settings) -> pd.DataFrame:
         if any(c[name] != value for name, value in settings.items()):
             continue
         row = [c[name] for name in settings_columns[:5]] + [r["epochs_run"], r["best_epoch"], r["seconds"]]
-        row.append(f"{r['machine']['device_name']}, {r['machine']['threads']} threads")
+        threads = r["machine"]["threads"]
+        row.append(f"{r['machine']['device_name']}, {threads} thread{'s' if threads > 1 else ''}")
         rows.append(row + [r[split][f"{m}@10"] for split in ("valid", "test") for m in METRICS])
     return pd.DataFrame(rows, columns=settings_columns + metric_columns)
 
