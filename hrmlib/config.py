@@ -32,7 +32,7 @@ class Config:
     k_core: int = 10  # users and items need >= k interactions, repeated to a fixed point
     max_history: int = 50  # MAX_ITEM_LIST_LENGTH: a history keeps its last 50 items
     tie_order: str = "file"  # order of a user's ratings with equal timestamps
-    tie_seed: int = 0  # only used by tie_order="random"
+    tie_seed: int = 0  # only used by tie_order="random"; stored as 0 for the other orders
     # model
     embedding_size: int = 64
     high_order: int = 3  # layer 1 pools the last `high_order` items
@@ -55,6 +55,8 @@ class Config:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "topk", tuple(int(k) for k in self.topk))
+        if self.tie_order != "random":  # the seed changes nothing then: one trial, one key
+            object.__setattr__(self, "tie_seed", 0)
         _choice("dataset", self.dataset, DATASETS)
         _choice("tie_order", self.tie_order, TIE_ORDERS)
         _choice("pooling_layer_1", self.pooling_layer_1, POOLINGS)

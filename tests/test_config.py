@@ -56,3 +56,8 @@ def test_round_trip_and_key():
 def test_unknown_setting_is_refused():
     with pytest.raises(ValueError, match=r"unknown settings \['hihg_order'\]"):
         Config.from_dict({"hihg_order": 3})
+
+
+def test_tie_seed_only_counts_for_random_order():
+    assert Config(tie_order="reversed", tie_seed=3) == Config(tie_order="reversed")
+    assert Config(tie_order="random", tie_seed=3).key() != Config(tie_order="random").key()
