@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from hrmlib.data import SOURCES
+from hrmlib.data import SOURCES, data_dir
 
 
 def real_data_dir(dataset: str = "ml-1m") -> Path:
-    """The data directory from $HRMLIB_DATA_DIR if it holds `dataset`, else skip the test."""
-    root = os.environ.get("HRMLIB_DATA_DIR")
-    if not root:
-        pytest.skip("HRMLIB_DATA_DIR is not set: tests on the real MovieLens copy need it")
+    """The data directory ($HRMLIB_DATA_DIR, else data/) if it holds `dataset`, else skip the test."""
+    path = data_dir()
     folder = SOURCES[dataset].folder
-    path = Path(root)
     if not ((path / folder).is_dir() or (path / f"{folder}.zip").is_file()):
-        pytest.skip(f"{path} holds no {folder}/ or {folder}.zip")
+        pytest.skip(f"the real MovieLens copy is needed: {path} has no {folder}/ or {folder}.zip (set HRMLIB_DATA_DIR)")
     return path
 
 
