@@ -108,6 +108,7 @@ class Trainer:
     optimizer: torch.optim.Optimizer
     shuffler: torch.Generator
     history: torch.Tensor  # (n_train, high_order): every training example's window, cut once
+    targets: torch.Tensor  # (n_train,)
 
     @classmethod
     def create(cls, config: Config, data: SeqData) -> Trainer:
@@ -117,17 +118,18 @@ class Trainer:
         model = HRM(data.n_users, data.n_items, config).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         shuffler = torch.Generator(device=device).manual_seed(config.seed)
-        return cls(config, data, model, optimizer, shuffler, data.history(data.train, config.high_order))
+        history, targets = data.history(data.train, config.high_order), data.targets(data.train)
+        return cls(config, data, model, optimizer, shuffler, history, targets)
 
     def epoch(self) -> float:
         """One pass over the training examples in a fresh random order; returns the mean loss."""
-        users, targets = self.data.train.users, self.data.targets(self.data.train)
+        users = self.data.train.users
         self.model.train()
         order = torch.randperm(len(users), generator=self.shuffler, device=users.device)
         loss_sum = torch.zeros((), device=users.device)
         for start in range(0, len(order), self.config.batch_size):
             batch = order[start : start + self.config.batch_size]
-            loss = self.model.loss(users[batch], self.history[batch], targets[batch])
+            loss = self.model.loss(users[batch], self.history[batch], self.targets[batch])
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
