@@ -126,7 +126,10 @@ def hyper_result(results: list[dict], topk: int = 10) -> str:
     lines = []
     for r in results:
         c = r["config"]
-        lines.append(f"high_order:{c['high_order']}, learning_rate:{c['learning_rate']}")
+        header = f"high_order:{c['high_order']}, learning_rate:{c['learning_rate']}"
+        protocol = Config()  # seed and tie order are named only where they differ from the protocol
+        header += "".join(f", {name}:{c[name]}" for name in ("seed", "tie_order") if c[name] != getattr(protocol, name))
+        lines.append(header + (f", tie_seed:{c['tie_seed']}" if c["tie_order"] == "random" else ""))
         for name, split in (("Valid", "valid"), ("Test", "test")):
             values = "    ".join(f"{m}@{topk} : {round(r[split][f'{m}@{topk}'], 4)}" for m in METRICS)
             lines.append(f"{name} result:\n{values}")
