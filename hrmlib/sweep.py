@@ -123,13 +123,15 @@ def results_table(results: list[dict], split: str = "test", topk: int = 10) -> p
 
 def hyper_result(results: list[dict], topk: int = 10) -> str:
     """The results in the layout of RecBole's `hyper.result`, then the best trial by the validation metric."""
+    protocol = Config()  # seed and tie order are named only where they differ from the protocol
     lines = []
     for r in results:
         c = r["config"]
-        header = f"high_order:{c['high_order']}, learning_rate:{c['learning_rate']}"
-        protocol = Config()  # seed and tie order are named only where they differ from the protocol
-        header += "".join(f", {name}:{c[name]}" for name in ("seed", "tie_order") if c[name] != getattr(protocol, name))
-        lines.append(header + (f", tie_seed:{c['tie_seed']}" if c["tie_order"] == "random" else ""))
+        fields = [f"high_order:{c['high_order']}", f"learning_rate:{c['learning_rate']}"]
+        fields += [f"{name}:{c[name]}" for name in ("seed", "tie_order") if c[name] != getattr(protocol, name)]
+        if c["tie_order"] == "random":
+            fields.append(f"tie_seed:{c['tie_seed']}")
+        lines.append(", ".join(fields))
         for name, split in (("Valid", "valid"), ("Test", "test")):
             values = "    ".join(f"{m}@{topk} : {round(r[split][f'{m}@{topk}'], 4)}" for m in METRICS)
             lines.append(f"{name} result:\n{values}")
